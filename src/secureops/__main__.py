@@ -1,0 +1,5 @@
+"""``python -m secureops`` runs the CLI."""
+
+from secureops.cli import main
+
+main()

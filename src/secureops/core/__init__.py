@@ -1,0 +1,1 @@
+"""The host's core: hookspecs, plugin manager, plugin-facing models, settings and drivers."""

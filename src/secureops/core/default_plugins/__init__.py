@@ -1,0 +1,1 @@
+"""Host-internal defaults, registered as ordinary plugins (and blockable like them)."""

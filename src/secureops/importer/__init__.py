@@ -1,0 +1,1 @@
+"""Turning reports into stored findings: format detection, normalisation, fingerprints, dedup, (re)import."""
