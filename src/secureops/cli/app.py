@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from secureops import __version__
@@ -16,7 +17,7 @@ from secureops.core.errors import SecureopsError
 from secureops.core.plugins import SecureopsPluginManager, get_plugin_manager
 from secureops.core.registry import Registry, build_registry
 
-__all__ = ["State", "app", "fail", "main"]
+__all__ = ["State", "app", "fail", "main", "print_error"]
 
 app = typer.Typer(
     name="secureops",
@@ -62,10 +63,15 @@ class State:
         return self._registry
 
 
+def print_error(message: str) -> None:
+    """Print ``secureops: error: message`` as one line on stderr."""
+    one_line = " ".join(str(message).split())
+    err_console.print(f"secureops: error: {one_line}", markup=False, highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Print ``secureops: error: message`` on one line of stderr and exit with ``code``."""
-    first_line = " ".join(str(message).split())
-    err_console.print(f"secureops: error: {first_line}", markup=False, highlight=False, soft_wrap=True)
+    """Inside a command: print the error as one line and exit with ``code``."""
+    print_error(message)
     raise typer.Exit(code)
 
 
@@ -96,4 +102,9 @@ def main() -> None:
     try:
         app()
     except SecureopsError as err:
-        fail(str(err))
+        print_error(str(err))
+        sys.exit(EXIT_BAD_INPUT)
+    except ValidationError as err:  # invalid settings
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        print_error(f"invalid settings: {problems}")
+        sys.exit(EXIT_BAD_INPUT)

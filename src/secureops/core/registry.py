@@ -106,7 +106,7 @@ def build_registry(pm: SecureopsPluginManager) -> Registry:
     registry = Registry()
     for kind, (hook_name, base) in KINDS.items():
         caller = getattr(pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):  # registration order, not pluggy's LIFO call order
+        for impl in caller.get_hookimpls():  # registration order (pluggy *calls* them LIFO)
             if impl.plugin_name in registry.errors:
                 continue
             register = _make_register(registry, kind, base, impl.plugin_name)

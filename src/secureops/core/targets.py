@@ -15,7 +15,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from secureops.core.errors import TargetError
 
@@ -62,6 +62,16 @@ class Target(BaseModel):
 
     kind: TargetKind
     value: str
+
+    def __init__(self, **data: Any) -> None:
+        # Direct construction raises TargetError itself (not pydantic's wrapper), so callers can catch the one
+        # error type everywhere. Inside another model, pydantic reports the same message as a field error.
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            original = first.get("ctx", {}).get("error")
+            raise TargetError(str(original) if original else f"{first['loc']}: {first['msg']}") from None
 
     @model_validator(mode="before")
     @classmethod
