@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///secureops.db"
     redis_url: str = "redis://127.0.0.1:6379/0"
     work_dir: Path = Path(".secureops")
+    docker_network_mode: str = "none"
 
     # Limits
     max_report_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)

@@ -53,8 +53,9 @@ class Resources(BaseModel):
 class CommandSpec(BaseModel):
     """How to run a scanner program; the host's runtime (local process or Docker) executes it.
 
-    ``argv`` runs a locally installed binary; ``image`` (+ ``image_argv``) runs the same tool in a container.
-    Give either or both; the runtime picks what it can run. Arguments are always a list and never pass
+    ``argv`` runs a locally installed binary; ``image`` runs the same tool in a container, with ``image_argv`` as
+    the container's command (appended to the image's entrypoint, as ``docker run IMAGE ARGS…`` does; when unset,
+    ``argv`` is used). Give either or both; the runtime picks what it can run. Arguments are always a list and never pass
     through a shell. Two placeholders are replaced by the runtime inside any argument:
 
     - ``{output}``: the path of the report file the tool should write (``output_file`` inside the workdir);
