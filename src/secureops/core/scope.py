@@ -84,7 +84,7 @@ class Scope(BaseModel):
                 raise TargetError(f"{shown} is out of scope: {name} resolves to {', '.join(outside)}")
 
 
-LOOPBACK_SCOPE = Scope(networks=["127.0.0.0/8", "::1/128"], hostnames=["localhost"])  # type: ignore[list-item]
+LOOPBACK_SCOPE = Scope.model_validate({"networks": ["127.0.0.0/8", "::1/128"], "hostnames": ["localhost"]})
 """The development default: this machine only."""
 
 
@@ -96,9 +96,11 @@ def _address(host: str) -> IPAddress | None:
 
 
 def _subnet_of(network: ipaddress.IPv4Network | ipaddress.IPv6Network, allowed: object) -> bool:
-    return (
-        isinstance(allowed, type(network)) and network.subnet_of(allowed)
-    )
+    if isinstance(network, ipaddress.IPv4Network) and isinstance(allowed, ipaddress.IPv4Network):
+        return network.subnet_of(allowed)
+    if isinstance(network, ipaddress.IPv6Network) and isinstance(allowed, ipaddress.IPv6Network):
+        return network.subnet_of(allowed)
+    return False
 
 
 def _under(path: str, prefix: str) -> bool:
