@@ -118,15 +118,18 @@ def normalise(importer: Importer, stream: BinaryIO, context: ParseContext) -> It
     """Run ``importer.parse`` and yield validated findings with their fingerprints; closes ``stream``."""
     shown = repr(context.filename) if context.filename else "the report"
     with stream:
+        identity = importer.identity_fields
         try:
             for index, item in enumerate(importer.parse(stream, context)):
                 if not isinstance(item, Finding):
                     raise ReportParseError(
                         f"importer {importer.name!r} yielded {type(item).__name__} #{index}, not a Finding"
                     )
-                yield item.model_copy(
-                    update={"fingerprint": fingerprint(item, importer.identity_fields, namespace=importer.name)}
-                )
+                # The importer handed the finding over: set the host's field in place (validated: it is a str),
+                # without a copy or a re-validation per finding.
+                object.__setattr__(item, "fingerprint", fingerprint(item, identity, namespace=importer.name))
+                item.__pydantic_fields_set__.add("fingerprint")
+                yield item
         except ReportParseError:
             raise
         except ValidationError as err:
