@@ -37,6 +37,9 @@ from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+# Run as ``python bench/parse.py``, Python puts bench/ first on sys.path, where bench/queue.py would shadow the
+# standard library's ``queue`` (which requests/urllib3 import): drop it; generators are loaded by file path.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 GOALS = {"trivy-json": 50_000}  # findings per CPU second on one core, through the full pipeline
 MODES = ("pipeline", "importer", "baseline")
 

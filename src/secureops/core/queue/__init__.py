@@ -1,0 +1,41 @@
+"""The GroupMQ-compatible job queue: interface, drivers (``memory``, ``redis``) and the worker loop."""
+
+from secureops.core.queue.base import (
+    AddResult,
+    Backoff,
+    CancelResult,
+    Depth,
+    EventTopics,
+    FailResult,
+    GroupDepth,
+    Heartbeat,
+    Job,
+    JobRecord,
+    MaintenanceReport,
+    NewJob,
+    QueueBackend,
+    QueueConnectionError,
+    QueueError,
+    QueueEvent,
+    Repeat,
+)
+
+__all__ = [
+    "AddResult",
+    "Backoff",
+    "CancelResult",
+    "Depth",
+    "EventTopics",
+    "FailResult",
+    "GroupDepth",
+    "Heartbeat",
+    "Job",
+    "JobRecord",
+    "MaintenanceReport",
+    "NewJob",
+    "QueueBackend",
+    "QueueConnectionError",
+    "QueueError",
+    "QueueEvent",
+    "Repeat",
+]
