@@ -51,6 +51,11 @@ def test_output_placeholder_writes_into_the_mounted_workdir(runtime: DockerRunti
     assert result.report_path.read_text() == "/work\n"
 
 
+def test_container_workdir_can_be_chosen_by_the_spec(runtime: DockerRuntime, tmp_path: Path) -> None:
+    custom = spec("sh", "-c", "pwd > {output}", output_file="where.txt", container_workdir="/zap/wrk")
+    assert runtime.execute(custom, tmp_path).report_path.read_text() == "/zap/wrk\n"
+
+
 def test_limits_and_lockdown_are_applied(runtime: DockerRuntime, client: Any, tmp_path: Path) -> None:
     cancel = threading.Event()
     running = threading.Thread(

@@ -29,6 +29,7 @@ def test_baseline_default_argv() -> None:
     assert spec.image == "ghcr.io/zaproxy/zaproxy:stable"
     assert spec.output_file == "zap-report.xml"
     assert spec.ok_exit_codes == (0, 1, 2)
+    assert spec.container_workdir == "/zap/wrk"  # the scripts only write under /zap/wrk
     assert spec.timeout == 1800.0 and spec.resources.cpus == 2.0 and spec.resources.memory_mb == 4096
     assert ZapBaselineScanner.report_format == "zap-xml"
 

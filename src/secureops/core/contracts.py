@@ -59,7 +59,7 @@ class CommandSpec(BaseModel):
     through a shell. Two placeholders are replaced by the runtime inside any argument:
 
     - ``{output}``: the path of the report file the tool should write (``output_file`` inside the workdir);
-    - ``{workdir}``: the scan's private working directory.
+    - ``{workdir}``: the scan's private working directory (``container_workdir`` inside a container).
 
     With ``output_file`` unset, the tool's standard output is the report.
     """
@@ -71,6 +71,11 @@ class CommandSpec(BaseModel):
     image_argv: list[str] | None = None
     env: dict[str, str] = Field(default_factory=dict)
     output_file: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]+$")
+    container_workdir: str = Field(
+        default="/work",
+        pattern=r"^/[A-Za-z0-9._/-]*$",
+        description="Where the Docker runtime mounts the work directory (an image may insist, e.g. /zap/wrk).",
+    )
     timeout: float = Field(default=3600.0, gt=0)
     resources: Resources = Field(default_factory=Resources)
     ok_exit_codes: tuple[int, ...] = (0,)

@@ -90,6 +90,7 @@ class _ZapScriptScanner(secureops.Scanner):
             image=options.image,
             image_argv=argv,
             output_file=REPORT_FILE,
+            container_workdir=CONTAINER_WORKDIR,
             timeout=self.default_timeout,
             resources=self.resources,
             ok_exit_codes=OK_EXIT_CODES,

@@ -1,6 +1,7 @@
 """The Docker runtime: runs a scanner's image in a locked-down, resource-limited container.
 
-The scan's work directory is bind-mounted at ``/work`` (``{workdir}`` and ``{output}`` point there). The
+The scan's work directory is bind-mounted at ``/work`` — or the spec's ``container_workdir`` — and ``{workdir}``
+and ``{output}`` point there. The
 container gets the spec's CPU and memory limits (the seed's default: 2 CPUs, 4 GB), a process limit, no
 capabilities, ``no-new-privileges``, ``init`` (so signals reach the tool and stopping is quick), only the spec's
 environment, and the configured network mode (``docker_network_mode``; ``none`` for scanners that need no
@@ -70,11 +71,11 @@ class DockerRuntime(Runtime):
         workdir = workdir.resolve()
         workdir.mkdir(parents=True, exist_ok=True)
         output_name = spec.output_file or "stdout.report"
-        container_output = f"{CONTAINER_WORKDIR}/{output_name}"
+        mount = spec.container_workdir.rstrip("/") or CONTAINER_WORKDIR
         command = substitute(
             list(spec.image_argv if spec.image_argv is not None else spec.argv or []),
-            output=container_output,
-            workdir=CONTAINER_WORKDIR,
+            output=f"{mount}/{output_name}",
+            workdir=mount,
         )
         report = workdir / output_name
         if not self.can_run(spec):  # checked first: ``containers.run`` would try to pull from a registry
@@ -86,8 +87,8 @@ class DockerRuntime(Runtime):
                 command=command,
                 detach=True,
                 environment=dict(spec.env),
-                working_dir=CONTAINER_WORKDIR,
-                volumes={str(workdir): {"bind": CONTAINER_WORKDIR, "mode": "rw"}},
+                working_dir=mount,
+                volumes={str(workdir): {"bind": mount, "mode": "rw"}},
                 network_mode=self.network_mode,
                 nano_cpus=int(spec.resources.cpus * 1e9),
                 mem_limit=f"{spec.resources.memory_mb}m",
