@@ -55,8 +55,8 @@ class CommandSpec(BaseModel):
 
     ``argv`` runs a locally installed binary; ``image`` runs the same tool in a container, with ``image_argv`` as
     the container's command (appended to the image's entrypoint, as ``docker run IMAGE ARGS…`` does; when unset,
-    ``argv`` is used). Give either or both; the runtime picks what it can run. Arguments are always a list and never pass
-    through a shell. Two placeholders are replaced by the runtime inside any argument:
+    ``argv`` is used). Give either or both; the runtime picks what it can run. Arguments are always a list and
+    never pass through a shell. Two placeholders are replaced by the runtime inside any argument:
 
     - ``{output}``: the path of the report file the tool should write (``output_file`` inside the workdir);
     - ``{workdir}``: the scan's private working directory (``container_workdir`` inside a container).
