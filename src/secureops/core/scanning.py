@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +29,13 @@ def run_scanner(
     *,
     cancel: threading.Event | None = None,
     timeout: float | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> RawReport:
     """Check the target and options, run the scanner, and return its raw report.
 
     Command-spec scanners run through ``runtime``; API-driven scanners (``run()``) run in an event loop of
-    their own. Any failure becomes a :class:`ScanError` naming the scanner, so a broken plugin fails its scan
-    and nothing else.
+    their own and report ``progress(percent, message)`` as they go. Any failure becomes a :class:`ScanError`
+    naming the scanner, so a broken plugin fails its scan and nothing else.
 
     :raises TargetError: the target is of a kind the scanner does not accept (before anything runs).
     :raises ConfigError: the options are invalid (before anything runs).
@@ -46,6 +47,8 @@ def run_scanner(
     if scanner.uses_command:
         return _run_command(scanner, target, validated, runtime, workdir, cancel=cancel, timeout=limit)
     context = ScanContext(workdir=workdir, timeout=limit)
+    if progress is not None:
+        context.progress = progress
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         return asyncio.run(asyncio.wait_for(scanner.run(target, validated, context), timeout=limit))

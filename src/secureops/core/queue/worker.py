@@ -19,7 +19,7 @@ from typing import Any
 
 from secureops.core.queue.base import Heartbeat, Job, QueueBackend, QueueConnectionError
 
-__all__ = ["Handler", "JobCancelled", "Worker"]
+__all__ = ["Handler", "JobCancelled", "PermanentJobError", "Worker"]
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,10 @@ Handler = Callable[[Job], Awaitable[Any]]
 
 class JobCancelled(Exception):  # noqa: N818 - it is an outcome, not a programming error
     """The job was cancelled by request while it ran."""
+
+
+class PermanentJobError(Exception):
+    """Raise from a handler when retrying cannot help (bad payload, refused target): the job fails now."""
 
 
 class Worker:
@@ -127,7 +131,8 @@ class Worker:
             self._running.pop(job.id, None)
             self.failed += 1
             error: Exception = err
-            await self._retrying(lambda: self.queue.fail(job, error, retry=not isinstance(error, JobCancelled)))
+            retry = not isinstance(error, JobCancelled | PermanentJobError)
+            await self._retrying(lambda: self.queue.fail(job, error, retry=retry))
         else:
             self._running.pop(job.id, None)
             self.processed += 1

@@ -303,6 +303,10 @@ class Scan(SQLModel, table=True):
     started_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(Stamp))
     completed_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(Stamp))
     created_at: dt.datetime = _stamp()
+    options: dict[str, Any] = _json()
+    requested_by: str = Field(default="secureops", sa_column=sa.Column(sa.String(255), nullable=False))
+    artefact_path: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    attempts: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
 
 
 class UsageEvent(SQLModel, table=True):
