@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import shutil
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -72,14 +73,15 @@ class ScanHandler:
 
     async def _run(self, job: Job, request: ScanRequest) -> dict[str, Any]:
         scanner = self._scanner(request)
-        tier = await asyncio.to_thread(self._start, request, job.attempts)
+        tier = await asyncio.to_thread(self._start, request)
         loop = asyncio.get_running_loop()
 
         def progress(percent: float, message: str) -> None:
             data = {"scan_id": request.scan_id, "percent": round(percent, 1), "message": message}
             asyncio.run_coroutine_threadsafe(self.queue.progress(job, data), loop)
 
-        workdir = self.settings.work_dir / "scans" / request.tenant_id / f"{request.scan_id}-{job.attempts}"
+        # A folder per run: the scanner of a killed worker may still be writing into its own.
+        workdir = self.settings.work_dir / "scans" / request.tenant_id / f"{request.scan_id}-{uuid.uuid4().hex[:12]}"
         cancel = threading.Event()
         progress(0.0, f"running {request.scanner}")
         try:
@@ -110,7 +112,7 @@ class ScanHandler:
         except KeyError as err:
             raise PermanentJobError(str(err.args[0])) from None
 
-    def _start(self, request: ScanRequest, attempts: int) -> str:
+    def _start(self, request: ScanRequest) -> str:
         """Re-check tenant and scope (they may have changed since submission); mark the scan running."""
         with self.store.tenant(request.tenant_id) as session:
             client = session.get(Client, request.tenant_id)
@@ -123,7 +125,7 @@ class ScanHandler:
                 tenant_scope(client.settings, self.settings).check(request.target)
             except TargetError as err:
                 raise PermanentJobError(str(err)) from None
-            scan.status, scan.attempts = "running", attempts
+            scan.status, scan.attempts = "running", scan.attempts + 1
             scan.started_at = dt.datetime.now(dt.UTC)
             session.add(scan)
             return client.tier
