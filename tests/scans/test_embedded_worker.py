@@ -43,14 +43,20 @@ def stored_findings(services: ScanServices, test_id: int | None) -> list[Finding
 
 
 def test_a_scan_is_run_stored_kept_and_followed_up(embedded: ScanServices) -> None:
-    async def scenario() -> tuple[dict[int, Scan], int, int]:
+    async def scenario() -> tuple[dict[int, Scan], int, int, list[str]]:
         scan_id = await submit(embedded)
         rows = await run_until_done(embedded, [scan_id])
         triage = await embedded.followups["triage"].depth()
         notify = await embedded.followups["notifications"].depth()
-        return rows, triage.waiting, notify.waiting
+        topics = [event.topic for event in await embedded.queue.read_events("0", count=1000)]
+        topics += [event.topic for event in await embedded.followups["triage"].read_events("0", count=100)]
+        return rows, triage.waiting, notify.waiting, topics
 
-    rows, triage_jobs, notification_jobs = asyncio.run(scenario())
+    rows, triage_jobs, notification_jobs, topics = asyncio.run(scenario())
+    job = f"scan-{TENANT}-{next(iter(rows))}"
+    assert {"scans/queued", f"scans/progress/{job}", f"scans/completed/{TENANT}", f"triage/pending/{TENANT}"} <= set(
+        topics
+    )
     scan = next(iter(rows.values()))
     assert (scan.status, scan.findings_count, scan.error) == ("completed", 2, None)
     assert sorted(f.title for f in stored_findings(embedded, scan.test_id)) == ["banner disclosed", "weak cipher"]
