@@ -22,6 +22,13 @@ go first; the last line of output is one JSON object.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as ``python bench/<name>.py``, Python puts bench/ first on sys.path, where bench/queue.py would shadow the
+# standard library's ``queue`` (imported by concurrent.futures, redis, urllib3 …). Drop it before anything else.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import importlib.util
 import json
@@ -29,17 +36,12 @@ import os
 import platform
 import resource
 import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-# Run as ``python bench/parse.py``, Python puts bench/ first on sys.path, where bench/queue.py would shadow the
-# standard library's ``queue`` (which requests/urllib3 import): drop it; generators are loaded by file path.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 GOALS = {"trivy-json": 50_000}  # findings per CPU second on one core, through the full pipeline
 MODES = ("pipeline", "importer", "baseline")
 

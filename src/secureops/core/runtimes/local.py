@@ -8,6 +8,7 @@ as the binary installed on the worker.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -87,7 +88,8 @@ class LocalRuntime(Runtime):
                 if timed_out or cancelled or truncated:
                     _kill_tree(process)
                     break
-                time.sleep(_POLL_SECONDS)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=_POLL_SECONDS)  # returns as soon as the command ends
         duration = time.monotonic() - started
         if truncated:
             _truncate(report, self.max_output_bytes)
