@@ -190,3 +190,47 @@ def test_docker_runtime_end_to_end(services: ScanServices, settings: Settings, l
     row = next(iter(rows.values()))
     assert (row.status, row.findings_count, row.error) == ("completed", 2, None)
     docker_services.store.dispose()
+
+
+def test_presence_and_drain_never_interrupt_a_running_scan(
+    services: ScanServices, settings: Settings, lab_site: Path
+) -> None:
+    """The autoscaler's view of a worker, and its drain request: the scan finishes, then the worker exits."""
+    import redis.asyncio as aioredis
+
+    from secureops.core.scans.presence import list_workers, request_drain
+
+    async def workers() -> list[Any]:
+        client = aioredis.Redis.from_url(settings.redis_url)
+        try:
+            return await list_workers(client, settings.queue_prefix)
+        finally:
+            await client.aclose()
+
+    async def drain(worker_id: str) -> None:
+        client = aioredis.Redis.from_url(settings.redis_url)
+        try:
+            await request_drain(client, worker_id, settings.queue_prefix)
+        finally:
+            await client.aclose()
+
+    process = start_worker(worker_env(settings, lab_site))
+    try:
+        deadline = time.monotonic() + 30
+        while not (seen := asyncio.run(workers())) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(seen) == 1 and seen[0].busy == 0 and seen[0].pid == process.pid
+        scan_id = submit(services, mode="slow", seconds=2)
+        wait_status(services, scan_id, {"running"})
+        deadline = time.monotonic() + 10
+        while asyncio.run(workers())[0].busy != 1:  # presence is refreshed every second
+            assert time.monotonic() < deadline, "presence never showed the running scan"
+            time.sleep(0.1)
+        asyncio.run(drain(seen[0].id))
+        process.wait(timeout=60)  # it exits by itself once the scan is done
+        assert process.returncode == 0
+        assert (scan_row(services, scan_id).status, scan_row(services, scan_id).findings_count) == ("completed", 2)
+        assert asyncio.run(workers()) == []  # presence removed on exit
+    finally:
+        if process.poll() is None:
+            process.kill()

@@ -70,6 +70,16 @@ class Worker:
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
 
+    @property
+    def busy(self) -> int:
+        """How many jobs this worker is running right now."""
+        return len(self._running)
+
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called (the worker takes no new jobs)."""
+        return self._stop.is_set()
+
     def stop(self) -> None:
         """Ask the loop to stop taking jobs; :meth:`run` returns once running jobs end (see ``grace_s``)."""
         self._stop.set()

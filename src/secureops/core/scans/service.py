@@ -16,6 +16,7 @@ from secureops.core.queue.worker import Worker
 from secureops.core.registry import Registry
 from secureops.core.runtimes.base import Runtime
 from secureops.core.scans.handler import ScanHandler
+from secureops.core.scans.presence import Presence
 from secureops.core.store import Store
 from secureops.core.store.models import Scan
 
@@ -69,13 +70,26 @@ class ScanServices:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)
         log.info("scan worker %s started (concurrency %d)", worker.worker_id, concurrency)
+        presence = self._presence(worker)
+        beating = asyncio.create_task(presence.run()) if presence else None
         try:
             await worker.run(grace_s=grace_s)
         finally:
+            if beating is not None:
+                beating.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beating
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
             await self.close()
         log.info("scan worker %s stopped after %d scans", worker.worker_id, worker.processed)
+
+    def _presence(self, worker: Worker) -> Presence | None:
+        """Presence for the autoscaler, when the queue is in Redis (the in-process queue has no other workers)."""
+        client = getattr(self.queue, "redis", None)
+        if client is None:
+            return None
+        return Presence(client, worker, prefix=self.settings.queue_prefix)
 
     async def close(self) -> None:
         """Release the queue connections."""
