@@ -22,7 +22,16 @@ from typing import Any
 
 from secureops.core.queue.worker import Worker
 
-__all__ = ["Presence", "WorkerInfo", "drain_key", "list_workers", "request_drain", "worker_key"]
+__all__ = [
+    "Presence",
+    "WorkerInfo",
+    "drain_key",
+    "limits_key",
+    "list_workers",
+    "record_tenant_limit",
+    "request_drain",
+    "worker_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +41,18 @@ _PREFIX = "secureops:"
 def worker_key(prefix: str, worker_id: str) -> str:
     """The presence hash of ``worker_id``."""
     return f"{_PREFIX}{prefix}workers:{worker_id}"
+
+
+def limits_key(prefix: str) -> str:
+    """The hash tenant → concurrency limit (its tier's), written when scans are queued, read by the autoscaler."""
+    return f"{_PREFIX}{prefix}tenant-limits"
+
+
+async def record_tenant_limit(queue: Any, prefix: str, tenant: str, limit: int) -> None:
+    """Remember ``tenant``'s current concurrency limit beside a Redis queue (no-op for the in-process queue)."""
+    client = getattr(queue, "redis", None)
+    if client is not None:
+        await client.hset(limits_key(prefix), tenant, limit)
 
 
 def drain_key(prefix: str, worker_id: str) -> str:

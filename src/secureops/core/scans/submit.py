@@ -9,6 +9,7 @@ from secureops.core.config import Settings
 from secureops.core.errors import ConfigError
 from secureops.core.queue.base import QueueBackend
 from secureops.core.registry import Registry
+from secureops.core.scans.presence import record_tenant_limit
 from secureops.core.scans.request import ScanRequest, job_id_for, tenant_scope
 from secureops.core.store import Store
 from secureops.core.store.errors import NotFoundError, TenantInactiveError
@@ -79,6 +80,8 @@ async def submit_scan(
             requested_by=requested_by,
             timeout=timeout,
         )
+    # The autoscaler needs each tenant's limit beside the queue depth (one Redis round trip, no database).
+    await record_tenant_limit(queue, settings.queue_prefix, tenant, settings.tier_table.concurrency(tier))
     # Queued after the row is committed, so a worker always finds the scan it reserves.
     await queue.add(
         data=request.model_dump(mode="json"),
