@@ -213,6 +213,22 @@ def test_bare_alert_list_and_empty_alerts(registry: Registry) -> None:
     assert parse_with(registry, b'{"alerts": []}') == []
 
 
+def test_a_risk_change_keeps_the_identity(registry: Registry) -> None:
+    """A rule whose risk a ZAP release (or scan policy) changed is the same finding: updated on reimport."""
+    item = (
+        b'{"pluginId":"10020","alertRef":"10020-1","name":"N","risk":"%s","confidence":"Low",'
+        b'"url":"https://127.0.0.1/x","messageId":"3"}'
+    )
+    (low,) = parse_with(registry, b"[" + item % b"Low" + b"]")
+    (medium,) = parse_with(registry, b"[" + item % b"Medium" + b"]")
+    assert (low.severity.value, medium.severity.value) == ("Low", "Medium")
+    assert low.fingerprint == medium.fingerprint
+    without_ref = item.replace(b'"alertRef":"10020-1",', b"")  # ZAP before 2.10: the plugin id names the rule
+    (old_low,) = parse_with(registry, b"[" + without_ref % b"Low" + b"]")
+    (old_medium,) = parse_with(registry, b"[" + without_ref % b"Medium" + b"]")
+    assert old_low.fingerprint == old_medium.fingerprint != low.fingerprint
+
+
 def test_parse_without_a_format_sniffs_it(zap_dir: Path, report_writers) -> None:
     plus = (zap_dir / "zap-xml-plus-format.xml").read_bytes()
     as_json = report_writers["json"](zap_dir / "some_2.9.0.xml")

@@ -164,6 +164,8 @@ class AlertBuilder:
         confidence = self.confidence if self.confidence is not None else _int(fields.get("confidence"))
         cwe = _int(fields.get("cweid"))
         cwe = cwe if cwe is not None and cwe > 0 else None
+        # ZAP 2.10+ names each alert variant with an alertRef that never changes, whatever risk a release gives
+        # it. Older reports only have the plugin id, shared by a rule's variants, which their risk tells apart.
         alert_ref = (fields.get("alertRef") or "").strip() or plugin_id
         count = _int(fields.get("count"))
         false_positive = confidence == 0

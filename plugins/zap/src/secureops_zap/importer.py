@@ -9,9 +9,10 @@ Format ids:
   ``traditional-json-plus`` template);
 - ``zap-alerts-json`` — the API's alerts list (``/JSON/core/view/alerts/``), what :class:`ZapApiScanner` saves.
 
-Identity: ``unique_id_from_tool`` is ``<alertRef or pluginid>@<scheme://host:port of the site>`` and, with the
-severity, identifies a finding across scans — see ``docs/scanners/zap.md`` for why it is neither the title (ZAP
-renames alerts between releases) nor the endpoints (they change whenever one page is added or removed).
+Identity: ``unique_id_from_tool`` — ``<alertRef or pluginid>@<scheme://host:port of the site>`` — identifies a
+finding across scans; see ``docs/scanners/zap.md`` for why it is neither the title (ZAP renames alerts between
+releases), nor the endpoints (they change whenever one page is added or removed), nor the risk (a risk change is
+an update of the same finding).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class ZapImporter(secureops.Importer):
     name = "zap"
     description = "OWASP ZAP: traditional XML/XML-plus, traditional JSON and API alerts JSON reports"
     formats: ClassVar[tuple[str, ...]] = tuple(_READERS)
-    identity_fields: ClassVar[tuple[str, ...]] = ("unique_id_from_tool", "severity")
+    identity_fields: ClassVar[tuple[str, ...]] = ("unique_id_from_tool",)
 
     def detect(self, head: bytes, filename: str | None) -> str | None:
         """Recognise a ZAP report by its content (the file name is not needed)."""
