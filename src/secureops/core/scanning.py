@@ -51,7 +51,10 @@ def run_scanner(
         context.progress = progress
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        return asyncio.run(asyncio.wait_for(scanner.run(target, validated, context), timeout=limit))
+        # The scanner sees ``limit`` in its context and should stop itself (and clean up — e.g. tell a ZAP daemon
+        # to stop attacking); the host's hard stop comes a little later, so that cleanup is not cut short.
+        hard_limit = limit + min(30.0, max(2.0, limit * 0.1))
+        return asyncio.run(asyncio.wait_for(scanner.run(target, validated, context), timeout=hard_limit))
     except TimeoutError:
         raise ScanError(f"scanner {scanner.name!r} timed out after {limit:g}s") from None
     except SecureopsError:
