@@ -19,33 +19,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from secureops.core.autoscaler_settings import ScalingSettings
 
 __all__ = ["Observation", "PolicyDecision", "PolicyState", "ScalingSettings", "TenantLoad", "decide", "runnable"]
-
-
-class ScalingSettings(BaseModel):
-    """The autoscaler's knobs. Defaults are the seed's: >100 for 5 min up, <10 for 30 min down, at least 2."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    scans_per_worker: int = Field(default=1, ge=1)
-    min_workers: int = Field(default=2, ge=0)
-    max_workers: int = Field(default=50, ge=1)
-    scale_up_depth: int = Field(default=100, ge=0, description="runnable depth that calls for more workers")
-    scale_up_window: float = Field(default=300.0, ge=0, description="seconds the depth must stay above it")
-    scale_down_depth: int = Field(default=10, ge=0, description="runnable depth under which workers may go")
-    scale_down_window: float = Field(default=1800.0, ge=0, description="seconds the depth must stay below it")
-    step_up: int = Field(default=10, ge=1, description="most workers added in one decision")
-    step_down: int = Field(default=2, ge=1, description="most workers removed in one decision")
-    cooldown_up: float = Field(default=60.0, ge=0, description="seconds after a scale-up before the next one")
-    cooldown_down: float = Field(default=300.0, ge=0, description="seconds after any change before a scale-down")
-
-    @model_validator(mode="after")
-    def _bounds(self) -> ScalingSettings:
-        if self.min_workers > self.max_workers:
-            raise ValueError("min_workers must not exceed max_workers")
-        return self
 
 
 @dataclass(frozen=True)

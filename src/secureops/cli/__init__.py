@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from secureops.cli import autoscaler as _autoscaler  # noqa: F401
 from secureops.cli import db as _db  # noqa: F401
 from secureops.cli import demo as _demo  # noqa: F401
 from secureops.cli import imports as _imports  # noqa: F401

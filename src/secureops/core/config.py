@@ -23,6 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from secureops.core.autoscaler_settings import AutoscalerSettings
 from secureops.core.tiers import DEFAULT_TIERS, Tier, TierTable
 
 __all__ = ["Settings", "get_settings", "load_settings"]
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
     # Limits
     max_report_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
     tiers: dict[str, Tier] = Field(default_factory=lambda: dict(DEFAULT_TIERS))
+
+    # Autoscaler (policy knobs, loop, worker containers; see docs/autoscaler.md)
+    autoscaler: AutoscalerSettings = Field(default_factory=AutoscalerSettings)
 
     @field_validator("disable_plugins", "load_plugins", "triage_order", mode="before")
     @classmethod
