@@ -103,3 +103,30 @@ def test_graceful_stop_waits_for_running_jobs_and_releases_the_rest(qrun) -> Non
         assert (await q.get_job("slow")).status == "waiting"  # type: ignore[union-attr]
 
     qrun(body)
+
+
+def test_a_worker_never_runs_more_than_its_concurrency_and_fills_every_slot(qrun) -> None:
+    """Two round trips may be in flight at once; the slots they reserve for must still add up."""
+
+    async def body(q: QueueBackend) -> None:
+        await q.add_many([NewJob(data={"i": i}, group_id=f"g{i % 40}") for i in range(400)])
+        running = 0
+        peak = 0
+
+        async def handler(job: Job) -> None:
+            nonlocal running, peak
+            running += 1
+            peak = max(peak, running)
+            await asyncio.sleep(0.002 * (job.data["i"] % 3))  # mixed lengths: slots free at different times
+            running -= 1
+
+        worker = Worker(q, handler, concurrency=5)
+        task = asyncio.create_task(worker.run())
+        while worker.processed < 400:
+            await asyncio.sleep(0.01)
+        worker.stop()
+        await task
+        assert peak == 5
+        assert (await q.depth()).groups == ()
+
+    qrun(body)

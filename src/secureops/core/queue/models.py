@@ -66,10 +66,14 @@ def validate_job_id(job_id: str) -> str:
     return job_id
 
 
+# One encoder for every call: json.dumps() with options builds a new encoder each time (≈ 2 µs of an add).
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
+
+
 def dump_json(data: Any) -> str:
     """Strict JSON (no NaN/Infinity: Node's ``JSON.parse`` would throw), or :class:`QueueError`."""
     try:
-        return json.dumps(data, allow_nan=False, separators=(",", ":"))
+        return _ENCODER.encode(data)
     except (TypeError, ValueError) as err:
         raise QueueError(f"job data is not JSON-serialisable: {err}") from err
 

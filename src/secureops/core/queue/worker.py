@@ -1,7 +1,9 @@
 """A small worker loop over any queue driver: reserve → handler → complete/fail, heartbeats, graceful stop.
 
-One loop iteration completes the jobs that finished and reserves as many as there are free slots, in one
-round trip on Redis. Heartbeats for all running jobs go in one call. A job whose lease is lost (it stalled and
+A round trip completes the jobs that finished and reserves jobs for free slots (on Redis: two scripts in one
+write). Up to two round trips are in flight, each for at most half the slots and sent one event-loop turn
+apart, so Redis works on one half's trip while this process runs the other half's jobs. Heartbeats for all
+running jobs go in one call. A job whose lease is lost (it stalled and
 was recovered elsewhere) or whose cancel was requested has its handler cancelled, so a job never runs in two
 places at once for long. Connection errors are retried with a pause; nothing is dropped.
 """
@@ -69,6 +71,16 @@ class Worker:
         self._done: list[tuple[Job, Any]] = []
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
+        # Up to two round trips in flight, each for at most half the slots, and at most one sent per wake-up:
+        # while this process runs one half's jobs, Redis works on the other half's trip. (Sent together, two trips
+        # reach Redis in one read and come back in one write, and the halves stay in step: no overlap.)
+        self._max_trips = 2
+        self._per_trip = max(1, -(-concurrency // 2))
+        self._in_flight = 0  # round trips on the wire
+        self._reserving = 0  # slots promised to reservations still on the wire
+        self._found: bool | None = None  # whether the reservations that came back since we last looked found work
+        self._trouble = False  # a round trip met a connection error: pause before the next
+        self._error: Exception | None = None  # a round trip failed otherwise: run() raises it
 
     @property
     def busy(self) -> int:
@@ -88,44 +100,83 @@ class Worker:
     async def run(self, *, grace_s: float = 30.0) -> None:
         """Process jobs until :meth:`stop`; then wait up to ``grace_s`` for running jobs, release the rest."""
         beat = asyncio.create_task(self._heartbeats())
+        trips: set[asyncio.Task[None]] = set()
         idle = self.idle_ms[0]
         last_maint = 0.0
         try:
             while not self._stop.is_set():
-                try:
-                    if time.monotonic() - last_maint >= self.maintenance_ms / 1000:
-                        last_maint = time.monotonic()
-                        await self.queue.maintain()
-                    done, self._done = self._done, []
-                    free = self.concurrency - len(self._running)
+                # Cleared before looking at the state, so a wake-up set during the awaits below is never lost.
+                self._wake.clear()
+                if time.monotonic() - last_maint >= self.maintenance_ms / 1000:
+                    last_maint = time.monotonic()
                     try:
-                        _, jobs = await self.queue.complete_and_reserve(
-                            done, free, visibility_ms=self.visibility_ms, worker_id=self.worker_id
-                        )
-                    except BaseException:
-                        self._done[:0] = done  # not confirmed: completing again is harmless (lease-checked)
-                        raise
-                except QueueConnectionError as err:
-                    log.warning("queue unavailable, retrying: %s", err)
+                        await self.queue.maintain()
+                    except QueueConnectionError as err:
+                        log.warning("queue unavailable, retrying: %s", err)
+                        await self._sleep(0.2)
+                        continue
+                if self._error is not None:
+                    raise self._error
+                if self._trouble:
+                    self._trouble = False
                     await self._sleep(0.2)
                     continue
-                for job in jobs:
-                    self._running[job.id] = (job, asyncio.create_task(self._execute(job)))
-                if jobs or self._done:
-                    idle = self.idle_ms[0]
-                    if len(self._running) >= self.concurrency and not self._done:
-                        await self._sleep(None)
+                if self._found is not None:  # a reservation came back
+                    idle = self.idle_ms[0] if self._found else min(idle * 2, self.idle_ms[1])
+                    if not self._found and not self._done:
+                        self._found = None
+                        await self._sleep(idle / 1000)  # nothing to run: back off (a finishing job wakes us)
+                        continue
+                    self._found = None
+                free = min(self.concurrency - len(self._running) - self._reserving, self._per_trip)
+                # A second trip only while reservations find work: an idle worker polls with one.
+                trips_allowed = self._max_trips if idle == self.idle_ms[0] else 1
+                if self._in_flight < trips_allowed and (self._done or free > 0):
+                    done, self._done = self._done, []
+                    self._reserving += free
+                    self._in_flight += 1
+                    trip = asyncio.create_task(self._trip(done, free))
+                    trips.add(trip)
+                    trip.add_done_callback(trips.discard)
+                    await asyncio.sleep(0)  # let this trip go out before the next: see _max_trips
                     continue
-                await self._sleep(idle / 1000 if len(self._running) < self.concurrency else None)
-                idle = min(idle * 2, self.idle_ms[1])
+                await self._sleep(None)
         finally:
+            if trips:
+                await asyncio.wait(trips)  # their reservations are started (and drained) like any other
             await self._drain(grace_s)
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
 
+    async def _trip(self, done: list[tuple[Job, Any]], want: int) -> None:
+        """One round trip: complete ``done`` and reserve up to ``want`` jobs, then start them."""
+        try:
+            _, jobs = await self.queue.complete_and_reserve(
+                done, want, visibility_ms=self.visibility_ms, worker_id=self.worker_id
+            )
+        except BaseException as err:
+            self._done[:0] = done  # not confirmed: completing again is harmless (lease-checked)
+            self._reserving -= want
+            self._in_flight -= 1
+            self._wake.set()
+            if isinstance(err, QueueConnectionError):
+                log.warning("queue unavailable, retrying: %s", err)
+                self._trouble = True
+            elif isinstance(err, Exception):
+                self._error = err  # raised by run(), as when the loop made the call itself
+            else:
+                raise
+            return
+        self._reserving -= want
+        self._in_flight -= 1  # here, not in a done-callback: the loop may look before callbacks run
+        for job in jobs:
+            self._running[job.id] = (job, asyncio.create_task(self._execute(job)))
+        if want:
+            self._found = bool(jobs) or bool(self._found)
+        self._wake.set()
+
     async def _sleep(self, seconds: float | None) -> None:
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
 

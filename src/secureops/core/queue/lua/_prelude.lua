@@ -198,9 +198,10 @@ local function enqueue(gid, data, max_attempts, order_ms, delay_until, id, clien
   end
   -- Always (re)announce the group when its head can run, so blocked Node workers (BZPOPMIN) wake up.
   -- A locked group is re-queued by whoever completes its job; an unlocked one keeps its fair place.
-  local head = redis.call("ZRANGE", P .. "g:" .. gid, 0, 0, "WITHSCORES")
-  if (status == "waiting" or head[1] ~= id) and redis.call("LLEN", P .. "g:" .. gid .. ":active") == 0 then
-    if not redis.call("ZSCORE", P .. "ready", gid) then
+  -- (Cheapest test first: most adds go to a group that is already queued or running.)
+  if redis.call("LLEN", P .. "g:" .. gid .. ":active") == 0 and not redis.call("ZSCORE", P .. "ready", gid) then
+    local head = redis.call("ZRANGE", P .. "g:" .. gid, 0, 0, "WITHSCORES")
+    if status == "waiting" or head[1] ~= id then
       redis.call("ZADD", P .. "ready", tonumber(head[2]), gid)
     end
   end

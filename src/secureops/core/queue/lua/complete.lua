@@ -9,16 +9,18 @@ for i = 4, #ARGV, 5 do
   local id, lease = ARGV[i], ARGV[i + 1]
   local jkey = P .. "job:" .. id
   local h = redis.call("HMGET", jkey, "status", "lease", "groupId", "tenantId")
-  if h[1] == "processing" and h[2] == lease and redis.call("ZSCORE", P .. "processing", id) then
+  -- ZREM doubles as the "still processing" check (it removes only what is there): one call instead of two.
+  if h[1] == "processing" and h[2] == lease and redis.call("ZREM", P .. "processing", id) == 1 then
     local gid = h[3]
-    unlock(id, gid)
+    redis.call("LREM", P .. "g:" .. gid .. ":active", 0, id)
     if keep > 0 then
+      redis.call("DEL", P .. "processing:" .. id)
       redis.call("HSET", jkey, "status", "completed", "finishedOn", string.format("%d", now),
         "returnvalue", ARGV[i + 2])
       redis.call("ZADD", P .. "completed", now, id)
       trim(P .. "completed", keep)
     else
-      drop_job(id)
+      redis.call("DEL", P .. "processing:" .. id, jkey, P .. "unique:" .. id)
     end
     group_settle(gid, fair_score(now))
     if ARGV[i + 3] ~= "" then

@@ -31,6 +31,7 @@ while taken < max_jobs and examined < 200 do
     break
   end
   local progressed = false
+  local unready = {} -- groups to take out of `ready`: one ZREM per window rather than one per group
   for _, gid in ipairs(gids) do
     examined = examined + 1
     local akey = P .. "g:" .. gid .. ":active"
@@ -48,13 +49,18 @@ while taken < max_jobs and examined < 200 do
       end
     end
     local gkey = P .. "g:" .. gid
-    local head = (not locked) and redis.call("ZRANGE", gkey, 0, 0) or {}
+    -- Pop the head at once (one call instead of a read and a remove); put it back, at its exact score, if it
+    -- may not start yet.
+    local head = (not locked) and redis.call("ZPOPMIN", gkey) or {}
     local id = head[1]
     local jkey = id and (P .. "job:" .. id)
-    local status = id and redis.call("HGET", jkey, "status")
+    local j = id and redis.call("HMGET", jkey, "status", "data", "attempts", "maxAttempts", "timestamp", "orderMs",
+      "score", "backoff", "tenantId", "lease")
+    local status = j and j[1]
     if id and status == "delayed" then
       local due = redis.call("ZSCORE", P .. "delayed", id)
       if due and tonumber(due) > now then
+        redis.call("ZADD", gkey, head[2], id)
         id = nil
       else
         redis.call("ZREM", P .. "delayed", id)
@@ -63,27 +69,24 @@ while taken < max_jobs and examined < 200 do
       end
     end
     if id and not status then
-      -- A group member without a job record (deleted by hand): drop it and look again next time.
-      redis.call("ZREM", gkey, id)
+      -- A group member without a job record (deleted by hand): it is dropped; look at the group again later.
       group_settle(gid, nil)
       progressed = true
     elseif id then
-      redis.call("ZREM", gkey, id)
-      redis.call("ZREM", P .. "ready", gid)
+      table.insert(unready, gid)
       redis.call("LPUSH", akey, id)
       local deadline = now + vt
-      local lease = redis.call("HINCRBY", jkey, "lease", 1)
-      redis.call("HSET", jkey, "status", "processing", "processedOn", string.format("%d", now))
+      local lease = (tonumber(j[10]) or 0) + 1
+      redis.call("HSET", jkey, "status", "processing", "processedOn", string.format("%d", now), "lease",
+        string.format("%d", lease))
       redis.call("ZADD", P .. "processing", deadline, id)
       redis.call("HSET", P .. "processing:" .. id, "groupId", gid, "deadlineAt", string.format("%d", deadline))
-      local j = redis.call("HMGET", jkey, "data", "attempts", "maxAttempts", "timestamp", "orderMs", "score",
-        "backoff", "tenantId")
-      table.insert(out, id); table.insert(out, gid); table.insert(out, j[1] or "null")
-      table.insert(out, j[2] or "0"); table.insert(out, j[3] or "1"); table.insert(out, j[4] or "0")
-      table.insert(out, j[5] or "0"); table.insert(out, j[6] or "0"); table.insert(out, deadline)
-      table.insert(out, lease); table.insert(out, j[7] or ""); table.insert(out, j[8] or "")
+      table.insert(out, id); table.insert(out, gid); table.insert(out, j[2] or "null")
+      table.insert(out, j[3] or "0"); table.insert(out, j[4] or "1"); table.insert(out, j[5] or "0")
+      table.insert(out, j[6] or "0"); table.insert(out, j[7] or "0"); table.insert(out, deadline)
+      table.insert(out, lease); table.insert(out, j[8] or ""); table.insert(out, j[9] or "")
       if topic ~= "" then
-        emit(stream, maxlen, topic, id, gid, j[8], "")
+        emit(stream, maxlen, topic, id, gid, j[9], "")
       end
       taken = taken + 1
       progressed = true
@@ -92,12 +95,15 @@ while taken < max_jobs and examined < 200 do
       end
     else
       -- locked, empty or waiting for its delay: out of `ready` until unlocked/promoted
-      redis.call("ZREM", P .. "ready", gid)
+      table.insert(unready, gid)
       if not locked and redis.call("ZCARD", gkey) == 0 and redis.call("LLEN", akey) == 0 then
         redis.call("SREM", P .. "groups", gid)
       end
       progressed = true
     end
+  end
+  if #unready > 0 then
+    redis.call("ZREM", P .. "ready", unpack(unready))
   end
   if not progressed then
     break
