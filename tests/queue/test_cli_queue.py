@@ -58,3 +58,19 @@ def test_stats_dead_retry_purge(redis_ns: str) -> None:
     assert purged.returncode == 0 and "purged 1" in purged.stdout
     stats = json.loads(cli("stats", "--json", "--namespace", redis_ns).stdout)
     assert stats["failed"] == 0 and any(g["group"] == "g0" for g in stats["groups"])
+
+
+def test_stats_reads_the_installations_prefixed_queue(redis_ns: str) -> None:
+    """With ``queue_prefix`` set, operator commands look where the worker and producers put the jobs."""
+    prefix, name = redis_ns[:-4], redis_ns[-4:]  # the namespace the workers use is prefix + queue name
+
+    async def seed() -> None:
+        q = RedisQueue(small_tier_settings(), namespace=redis_ns)
+        await q.add(1, group_id="g1")
+        await q.close()
+
+    asyncio.run(seed())
+    env = {"SECUREOPS_QUEUE_BACKEND": "redis", "SECUREOPS_REDIS_URL": REDIS_URL, "SECUREOPS_QUEUE_PREFIX": prefix}
+    result = CliRunner().invoke(app, ["queue", "stats", "--json", "--namespace", name], env=env)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["waiting"] == 1

@@ -11,21 +11,23 @@ import typer
 from rich.table import Table
 
 from secureops.cli.app import State, app, console, fail
-from secureops.core.drivers import load_driver
+from secureops.core.queue import open_queue
 from secureops.core.queue.base import QueueBackend
 
 queue_app = typer.Typer(help="Inspect the job queue and its dead letters.", no_args_is_help=True)
 app.add_typer(queue_app, name="queue")
 
 T = TypeVar("T")
-NamespaceOpt = Annotated[str, typer.Option("--namespace", "-n", help="Queue namespace (GroupMQ namespace).")]
+NamespaceOpt = Annotated[
+    str, typer.Option("--namespace", "-n", help="Queue name (scans, triage, notifications); queue_prefix applies.")
+]
 
 
 def with_queue(state: State, namespace: str, action: Callable[[QueueBackend], Awaitable[T]]) -> T:
     """Run ``action`` against the configured queue driver (``queue_backend``), then close it."""
 
     async def main() -> T:
-        queue: QueueBackend = load_driver("queue", state.settings, namespace=namespace)
+        queue = open_queue(state.settings, namespace)
         try:
             return await action(queue)
         finally:
@@ -105,6 +107,19 @@ def _selection(job_ids: list[str] | None, all_: bool) -> list[str] | None:
     return None if all_ else list(job_ids or [])
 
 
+def _act_on_dead(ctx: typer.Context, job_ids: list[str] | None, all_: bool, namespace: str, retry: bool) -> None:
+    """Retry or purge the selected dead-lettered jobs; exit 2 when some given ids were not dead-lettered."""
+    selection = _selection(job_ids, all_)
+
+    async def act(queue: QueueBackend) -> int:
+        return await (queue.retry_dead(selection) if retry else queue.purge_dead(selection))
+
+    count = with_queue(ctx.obj, namespace, act)
+    console.print(f"{'retried' if retry else 'purged'} {count} job(s)", highlight=False)
+    if selection is not None and count < len(selection):
+        fail(f"{len(selection) - count} of the given ids are not dead-lettered")
+
+
 @queue_app.command("retry")
 def retry(
     ctx: typer.Context,
@@ -113,15 +128,7 @@ def retry(
     namespace: NamespaceOpt = "scans",
 ) -> None:
     """Put dead-lettered jobs back in their groups with their attempts reset."""
-    selection = _selection(job_ids, all_)
-
-    async def act(queue: QueueBackend) -> int:
-        return await queue.retry_dead(selection)
-
-    count = with_queue(ctx.obj, namespace, act)
-    console.print(f"retried {count} job(s)", highlight=False)
-    if selection is not None and count < len(selection):
-        fail(f"{len(selection) - count} of the given ids are not dead-lettered")
+    _act_on_dead(ctx, job_ids, all_, namespace, retry=True)
 
 
 @queue_app.command("purge")
@@ -132,12 +139,4 @@ def purge(
     namespace: NamespaceOpt = "scans",
 ) -> None:
     """Delete dead-lettered jobs for good."""
-    selection = _selection(job_ids, all_)
-
-    async def act(queue: QueueBackend) -> int:
-        return await queue.purge_dead(selection)
-
-    count = with_queue(ctx.obj, namespace, act)
-    console.print(f"purged {count} job(s)", highlight=False)
-    if selection is not None and count < len(selection):
-        fail(f"{len(selection) - count} of the given ids are not dead-lettered")
+    _act_on_dead(ctx, job_ids, all_, namespace, retry=False)

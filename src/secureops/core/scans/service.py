@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from secureops.core.config import Settings
 from secureops.core.drivers import load_driver
+from secureops.core.queue import open_queue
 from secureops.core.queue.base import QueueBackend
 from secureops.core.queue.worker import Worker
 from secureops.core.registry import Registry
@@ -47,8 +48,8 @@ class ScanServices:
             registry=registry,
             store=load_driver("store", settings),
             runtime=runtime or load_driver("runtime", settings),
-            queue=_queue(settings, "scans"),
-            followups={name: _queue(settings, name) for name in FOLLOWUP_QUEUES},
+            queue=open_queue(settings, "scans"),
+            followups={name: open_queue(settings, name) for name in FOLLOWUP_QUEUES},
         )
 
     def worker(self, *, concurrency: int = 1) -> Worker:
@@ -96,14 +97,6 @@ class ScanServices:
         for queue in (self.queue, *self.followups.values()):
             with contextlib.suppress(Exception):
                 await queue.close()
-
-
-def _queue(settings: Settings, name: str) -> QueueBackend:
-    queue: QueueBackend = load_driver(
-        "queue", settings, namespace=f"{settings.queue_prefix}{name}", name=name,
-        visibility_ms=settings.queue_visibility_ms,
-    )  # fmt: skip
-    return queue
 
 
 async def wait_for_scans(
