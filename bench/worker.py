@@ -37,12 +37,12 @@ sys.path.insert(0, str(HERE.parent))  # for tests.docker_support (the local busy
 
 import secureops
 from secureops.core.config import Settings, load_settings
-from secureops.core.plugins import get_plugin_manager
-from secureops.core.registry import Registry, build_registry
+from secureops.core.registry import Registry
 from secureops.core.runtimes.base import Runtime
 from secureops.core.scans.service import ScanServices, wait_for_scans
 from secureops.core.scans.submit import submit_scan
 from secureops.core.store.tenants import create_tenant
+from secureops.testing import plugin_registry
 
 TENANT = "client_bench"
 IMAGE = "local/busybox:latest"
@@ -84,8 +84,7 @@ class NoopPlugin:
 
 
 def registry() -> Registry:
-    settings = load_settings(disable_plugin_autoload=True)
-    return build_registry(get_plugin_manager(settings, plugins=[("noop", NoopPlugin())], strict=True))
+    return plugin_registry(("noop", NoopPlugin()))
 
 
 async def run_scans(settings: Settings, runtime: Runtime | None, scans: int, concurrency: int) -> float:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from secureops.core.config import Settings, load_settings
-from secureops.core.plugins import get_plugin_manager
-from secureops.core.registry import Registry, build_registry
+from secureops.core.registry import Registry
 from secureops.core.scans.service import ScanServices
 from secureops.core.store.tenants import create_tenant
+from secureops.testing import plugin_registry
 from tests.scans.lab_plugin import SOURCE
 
 TENANT = "client_lab"
@@ -28,9 +28,7 @@ def lab_site(make_distribution: Callable[..., Path]) -> Path:
 
 @pytest.fixture
 def lab_registry(lab_site: Path) -> Registry:
-    module = importlib.import_module("lab_plugin_mod")
-    settings = load_settings(disable_plugin_autoload=True)
-    return build_registry(get_plugin_manager(settings, plugins=[("lab", module)], strict=True))
+    return plugin_registry(("lab", importlib.import_module("lab_plugin_mod")))
 
 
 def embedded_settings(tmp_path: Path, **values: object) -> Settings:
