@@ -91,7 +91,7 @@ class ScanHandler:
             )  # fmt: skip
             artefact = await asyncio.to_thread(self._keep_artefact, request, report)
             progress(90.0, "importing findings")
-            statistics = await asyncio.to_thread(self._store_findings, request, artefact)
+            statistics = await asyncio.to_thread(self._store_findings, request, artefact, report.format)
         except asyncio.CancelledError:
             cancel.set()  # stops the scanner's process; the thread then returns
             raise
@@ -140,7 +140,7 @@ class ScanHandler:
             target.write_bytes(report.data or b"")
         return target
 
-    def _store_findings(self, request: ScanRequest, artefact: Path) -> dict[str, Any]:
+    def _store_findings(self, request: ScanRequest, artefact: Path, format_id: str) -> dict[str, Any]:
         """Import the report into the scan's own test; on a retry, reimport into it (idempotent)."""
         title = test_title_for(request)
         with self.store.tenant(request.tenant_id) as session:
@@ -150,9 +150,8 @@ class ScanHandler:
         if existing is not None:
             stats = reimport_report(request.tenant_id, existing, artefact, filename=title, **common)
         else:
-            plugin = self.registry.scanner(request.scanner)
             stats = import_report(request.tenant_id, request.product, request.engagement, artefact,
-                                  format=plugin.report_format, filename=title, **common)  # fmt: skip
+                                  format=format_id, filename=title, **common)  # fmt: skip
         data = stats.to_json_dict()
         data["total"] = stats.findings_in_report
         return data
